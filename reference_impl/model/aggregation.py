@@ -119,18 +119,20 @@ def _timer_instants(user: UserPresence) -> list[datetime]:
     return sorted(instants)
 
 
-def _value_after(user: UserPresence, instant: datetime, profile: Profile) -> PresencePair:
-    # Under inclusive boundaries a timer's effect shows at its instant; under exclusive ones just after.
-    probe = instant if profile.has_reached(instant, instant) else instant + _PROBE
-    return aggregate(user, probe, profile)
+def _around(instant: datetime, profile: Profile) -> tuple[datetime, datetime]:
+    # The last instant before a timer due at ``instant`` fires, and the first at which it has: under
+    # inclusive boundaries it fires at its instant, under exclusive ones one tick (1 µs) after.
+    if profile.has_reached(instant, instant):
+        return instant - _PROBE, instant
+    return instant, instant + _PROBE
 
 
 def change_instants(user: UserPresence, profile: Profile) -> tuple[datetime, ...]:
     """The instants at which the user's aggregate changes by timers alone, in order."""
     changes: list[datetime] = []
     for instant in _timer_instants(user):
-        before = aggregate(user, instant - _PROBE, profile)
-        if _value_after(user, instant, profile) != before:
+        before, after = _around(instant, profile)
+        if aggregate(user, after, profile) != aggregate(user, before, profile):
             changes.append(instant)
     return tuple(changes)
 

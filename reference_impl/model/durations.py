@@ -12,9 +12,10 @@ from datetime import timedelta
 
 __all__ = ["DurationError", "format_duration", "parse_duration"]
 
+# ASCII digits only: in a str pattern \d would also match other scripts' digits.
 _DURATION = re.compile(
-    r"P(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d{1,6})?)S)?)?"
+    r"P(?:(?P<days>[0-9]+)D)?"
+    r"(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+)(?:\.(?P<fraction>[0-9]{1,6}))?S)?)?"
 )
 # Long enough for any real duration, short enough that a hostile value cannot make us build a huge number.
 _MAX_TEXT = 64
@@ -39,7 +40,9 @@ def parse_duration(text: str) -> timedelta:
             days=int(parts["days"] or 0),
             hours=int(parts["hours"] or 0),
             minutes=int(parts["minutes"] or 0),
-            seconds=float(parts["seconds"] or 0),
+            seconds=int(parts["seconds"] or 0),
+            # Whole microseconds from the digits, not through a float, so long durations stay exact.
+            microseconds=int((parts["fraction"] or "").ljust(6, "0")),
         )
     except OverflowError as exc:
         raise DurationError(f"{text!r} is too long a duration") from exc

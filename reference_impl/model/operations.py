@@ -148,14 +148,20 @@ def _duration(body: Mapping[str, Any]) -> timedelta | None:
         raise _bad(f"expirationDuration: {exc}") from None
 
 
-def _check_session_id(session_id: str, caller: Caller, profile: Profile) -> None:
-    # GUIDs compare without regard to case; any other id must match exactly.
-    if session_id.lower() != caller.app_id.lower():
+def _check_session_id(session_id: str, caller: Caller, profile: Profile) -> str:
+    """The session the request addresses: the caller's own, whose key is the caller's application id.
+
+    GUIDs compare without regard to case (they name the same application); any other id must match exactly.
+    """
+    both_guids = _GUID.fullmatch(session_id) is not None and _GUID.fullmatch(caller.app_id) is not None
+    same = session_id.lower() == caller.app_id.lower() if both_guids else session_id == caller.app_id
+    if not same:
         raise Refusal(
             profile.session_id_mismatch_status,
             ErrorCode.INVALID_REQUEST if profile.session_id_mismatch_status == 400 else ErrorCode.ACCESS_DENIED,
             f"sessionId {_echo(session_id)} is not the calling application's id",
         )
+    return caller.app_id
 
 
 def parse_set_presence(body: object, caller: Caller, profile: Profile) -> SetPresence:
@@ -165,13 +171,13 @@ def parse_set_presence(body: object, caller: Caller, profile: Profile) -> SetPre
     assert session_id is not None
     pair = _pair(fields, SESSION_PAIRS, profile, "setPresence")
     duration = _duration(fields)
-    _check_session_id(session_id, caller, profile)
+    session_key = _check_session_id(session_id, caller, profile)
     if duration is not None and not MIN_SESSION_EXPIRY <= duration <= MAX_SESSION_EXPIRY:
         raise _bad(
             f"expirationDuration {format_duration(duration)} is outside "
             f"{format_duration(MIN_SESSION_EXPIRY)}..{format_duration(MAX_SESSION_EXPIRY)}"
         )
-    return SetPresence(session_id, pair, duration)
+    return SetPresence(session_key, pair, duration)
 
 
 def parse_clear_presence(body: object, caller: Caller, profile: Profile) -> ClearPresence:
@@ -179,8 +185,7 @@ def parse_clear_presence(body: object, caller: Caller, profile: Profile) -> Clea
     fields = _object(body, {"sessionId"}, "clearPresence")
     session_id = _string(fields, "sessionId")
     assert session_id is not None
-    _check_session_id(session_id, caller, profile)
-    return ClearPresence(session_id)
+    return ClearPresence(_check_session_id(session_id, caller, profile))
 
 
 def parse_set_user_preferred_presence(body: object, profile: Profile) -> SetUserPreferredPresence:

@@ -40,18 +40,14 @@ class Applied:
     outcome: Outcome
 
 
-def _prune(user: UserPresence, now: datetime, profile: Profile) -> UserPresence:
-    # Expired sessions and preferred presence are gone; dropping them on write keeps state small and
-    # makes "does this session exist" a plain lookup.
-    sessions = tuple(s for s in user.sessions if view_session(s, now, profile) is not None)
-    preferred = user.preferred
-    if preferred is not None and profile.has_reached(now, preferred.expires_at):
-        preferred = None
-    return replace(user, sessions=sessions, preferred=preferred)
+def _live(session: Session | None, now: datetime, profile: Profile) -> Session | None:
+    return session if session is not None and view_session(session, now, profile) is not None else None
 
 
 def _set_presence(user: UserPresence, op: SetPresence, now: datetime, profile: Profile) -> UserPresence:
-    previous = user.session(op.session_id)
+    # An expired session stays in the state until its application writes again (it shows nothing): that
+    # keeps "expired" apart from "never existed" for INT-CLEAR-EXPIRED, and each app has one slot per user.
+    previous = _live(user.session(op.session_id), now, profile)
     if op.duration is not None:
         expires_at = now + op.duration
     elif previous is not None and profile.refresh_expiry is RefreshExpiry.KEEP_PREVIOUS:
@@ -62,11 +58,12 @@ def _set_presence(user: UserPresence, op: SetPresence, now: datetime, profile: P
     return replace(user, sessions=(*user.without_session(op.session_id), session))
 
 
-def _clear_presence(user: UserPresence, op: ClearPresence, profile: Profile) -> UserPresence:
-    # ``user`` is already pruned: an expired session is not found, unless the profile says clearing an
-    # expired session succeeds (INT-CLEAR-EXPIRED), which needs the unpruned lookup done by the caller.
-    if user.session(op.session_id) is None:
+def _clear_presence(user: UserPresence, op: ClearPresence, now: datetime, profile: Profile) -> UserPresence:
+    session = user.session(op.session_id)
+    if session is None:
         raise Refusal(404, ErrorCode.NOT_FOUND, "the presence session does not exist")
+    if _live(session, now, profile) is None and profile.clear_expired_status == 404:
+        raise Refusal(404, ErrorCode.NOT_FOUND, "the presence session has expired")
     return replace(user, sessions=user.without_session(op.session_id))
 
 
@@ -75,25 +72,24 @@ def _set_preferred(user: UserPresence, op: SetUserPreferredPresence, now: dateti
     return replace(user, preferred=PreferredPresence(op.pair, now, now + duration))
 
 
-def _clear_preferred(user: UserPresence, profile: Profile) -> UserPresence:
-    if user.preferred is None and profile.clear_preferred_none_status == 404:
+def _clear_preferred(user: UserPresence, now: datetime, profile: Profile) -> UserPresence:
+    live = user.preferred is not None and not profile.has_reached(now, user.preferred.expires_at)
+    if not live and profile.clear_preferred_none_status == 404:
         raise Refusal(404, ErrorCode.NOT_FOUND, "no preferred presence is set")
     return replace(user, preferred=None)
 
 
 def apply(user: UserPresence, op: Operation, now: datetime, profile: Profile) -> Applied:
     """Apply a validated ``op`` to ``user`` at ``now``. A refused operation leaves ``user`` unchanged."""
-    pruned = _prune(user, now, profile)
     try:
         if isinstance(op, SetPresence):
-            after = _set_presence(pruned, op, now, profile)
+            after = _set_presence(user, op, now, profile)
         elif isinstance(op, ClearPresence):
-            expired = user.session(op.session_id) is not None and pruned.session(op.session_id) is None
-            after = pruned if expired and profile.clear_expired_status == 200 else _clear_presence(pruned, op, profile)
+            after = _clear_presence(user, op, now, profile)
         elif isinstance(op, SetUserPreferredPresence):
-            after = _set_preferred(pruned, op, now)
+            after = _set_preferred(user, op, now)
         elif isinstance(op, ClearUserPreferredPresence):
-            after = _clear_preferred(pruned, profile)
+            after = _clear_preferred(user, now, profile)
         else:  # pragma: no cover - the union is closed
             raise TypeError(f"not an operation: {op!r}")
     except Refusal as refusal:
