@@ -69,7 +69,7 @@ def authorize(caller: Caller, access: Access, user_id: str) -> None:
     """
     if not caller.delegated:
         table = _APPLICATION
-    elif caller.user_id == user_id:
+    elif caller.user_id is not None and caller.user_id.lower() == user_id.lower():  # GUIDs: case does not matter
         table = _DELEGATED_OWN
     else:
         table = _DELEGATED_OTHER

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-__all__ = ["DurationError", "format_duration", "parse_duration"]
+__all__ = ["MAX_DURATION", "DurationError", "format_duration", "parse_duration"]
 
 # ASCII digits only: in a str pattern \d would also match other scripts' digits.
 _DURATION = re.compile(
@@ -19,6 +19,8 @@ _DURATION = re.compile(
 )
 # Long enough for any real duration, short enough that a hostile value cannot make us build a huge number.
 _MAX_TEXT = 64
+# Far beyond any presence expiry, and small enough that now + duration never leaves the calendar.
+MAX_DURATION = timedelta(days=36500)
 
 
 class DurationError(ValueError):
@@ -36,7 +38,7 @@ def parse_duration(text: str) -> timedelta:
         raise DurationError(f"{text[:_MAX_TEXT]!r} is not an ISO 8601 duration such as PT5M or PT1H30M")
     parts = match.groupdict()
     try:
-        return timedelta(
+        value = timedelta(
             days=int(parts["days"] or 0),
             hours=int(parts["hours"] or 0),
             minutes=int(parts["minutes"] or 0),
@@ -44,8 +46,11 @@ def parse_duration(text: str) -> timedelta:
             # Whole microseconds from the digits, not through a float, so long durations stay exact.
             microseconds=int((parts["fraction"] or "").ljust(6, "0")),
         )
-    except OverflowError as exc:
-        raise DurationError(f"{text!r} is too long a duration") from exc
+    except OverflowError:
+        value = MAX_DURATION + MAX_DURATION
+    if value > MAX_DURATION:
+        raise DurationError(f"{text!r} is too long a duration (at most {MAX_DURATION.days} days)")
+    return value
 
 
 def format_duration(value: timedelta) -> str:

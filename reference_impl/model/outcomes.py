@@ -21,20 +21,30 @@ class ErrorCode:
     UNSUPPORTED_MEDIA_TYPE = "unsupportedMediaType"
 
 
-@dataclass(frozen=True, slots=True)
 class Refusal(Exception):
     """A request the model turns down: the HTTP status and the Graph error it carries.
 
     Raised inside the model and turned into an :class:`Outcome` at its edge, so validation reads as a
-    straight sequence of checks.
+    straight sequence of checks. (A plain exception rather than a frozen dataclass, so that tools which
+    annotate exceptions, such as ``add_note``, keep working.)
     """
 
-    status: int
-    code: str
-    message: str
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+        self.status = status
+        self.code = code
+        self.message = message
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Refusal):
+            return NotImplemented
+        return (self.status, self.code, self.message) == (other.status, other.code, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.status, self.code, self.message))
 
 
 @dataclass(frozen=True, slots=True)
