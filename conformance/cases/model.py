@@ -21,12 +21,15 @@ __all__ = [
     "Case",
     "Expectation",
     "PresenceExpectation",
-    "Step",
+    "Requirement",
     "StatusExpectation",
+    "Step",
 ]
 
 
 class ActionKind(StrEnum):
+    """The HTTP operations a step can send; the values are the step keys of the YAML form."""
+
     SET_PRESENCE = "setPresence"
     CLEAR_PRESENCE = "clearPresence"
     SET_USER_PREFERRED_PRESENCE = "setUserPreferredPresence"
@@ -54,6 +57,21 @@ _WRITES = frozenset(
 )
 
 
+class Requirement(StrEnum):
+    """What a run must offer for a case to be verifiable (the closed ``requires`` vocabulary).
+
+    A case lists some itself (``clock-control``); the loader adds those its actors imply: more than one
+    app (``several-apps``), more than one user (``several-users``), a delegated app (``delegated``), an
+    app whose permissions are not the full default of its kind (``restricted-app``).
+    """
+
+    CLOCK_CONTROL = "clock-control"
+    DELEGATED = "delegated"
+    RESTRICTED_APP = "restricted-app"
+    SEVERAL_USERS = "several-users"
+    SEVERAL_APPS = "several-apps"
+
+
 class AuthMode(StrEnum):
     """How a step authenticates: the app's token, no Authorization header, or a token that fails to verify."""
 
@@ -66,8 +84,9 @@ class AuthMode(StrEnum):
 class AppSpec:
     """A logical application of a case and the permissions it needs.
 
-    An application-permission app has ``roles``; a delegated app has ``delegated_user`` (a logical user
-    name of the case) and ``scopes``.
+    An application-permission app has ``roles`` (default ``Presence.ReadWrite.All``); a delegated app has
+    ``delegated_user`` (a logical user name of the case), ``scopes`` (default ``Presence.ReadWrite``) and
+    no roles.
     """
 
     name: str
@@ -115,7 +134,10 @@ class PresenceExpectation:
 class Expectation:
     """What a step must get back. Every field is optional: what is not written is the oracle's prediction.
 
-    ``presences`` (batch reads) maps logical user names to expectations.
+    Written values only narrow what is checked (a status class checks only the class). ``presence`` is set
+    for a read of one user that states one and, always, for a check (``PresenceExpectation()`` when the
+    check leaves it to the oracle). ``presences`` (batch reads) maps logical user names to expectations;
+    users it does not name are checked against the oracle.
     """
 
     status: StatusExpectation | None = None
@@ -128,9 +150,23 @@ class Expectation:
 class Step:
     """One point of a case's timeline: an action by an app, or a check of a user's presence.
 
-    Exactly one of ``action`` and ``check_user`` is set. For actions, ``params`` holds the operation's
-    body fields as written (``sessionId`` is filled in from the acting app unless given), and ``body`` /
-    ``raw_body`` replace the whole body when a case sends something malformed on purpose.
+    ``index`` is the step's 0-based position (``case.steps[index]``, ``steps[index]`` in error messages);
+    ``at`` its offset from the case's start; ``line`` the line of the step in its file.
+
+    Exactly one of ``action`` and ``check_user`` is set. For an action:
+
+    - ``app`` is the acting logical app and ``auth`` how it authenticates.
+    - The addressed user is ``user`` (a logical user) or ``user_id`` (a literal path id). For
+      ``getMyPresence`` ``user`` is the acting app's delegated user (``None`` for an application app);
+      for ``getPresencesByUserId`` it is ``None`` and ``users`` (logical, in order) plus ``extra_ids``
+      (that many fresh GUIDs) make the ids.
+    - ``params`` holds the operation's body fields exactly as written (``availability``, ``activity``,
+      ``expirationDuration``, and ``sessionId`` when written literally). For ``setPresence`` and
+      ``clearPresence`` without a literal ``sessionId``, ``session_id_of`` names the app whose id the
+      engine sends as ``sessionId`` (the acting app unless the case says ``sessionIdOf``).
+    - ``has_body``/``body`` (any JSON value, ``None`` included) or ``raw_body`` (text) replace the whole
+      body when a case sends something malformed on purpose; ``params`` and ``session_id_of`` are then
+      empty and the engine adds nothing.
     """
 
     index: int
@@ -165,7 +201,12 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One conformance case, as loaded and validated from ``path``."""
+    """One conformance case, as loaded and validated from ``path`` (starting at ``line``).
+
+    ``users`` and ``apps`` are the declared logical actors, in the order written (``apps`` maps names to
+    specs); ``requires`` is the sorted union of the requirements written and those the actors imply;
+    ``steps`` are in time order. Mappings are plain dicts: treat them as read-only.
+    """
 
     id: str
     title: str
