@@ -86,7 +86,7 @@ def _graph_error(document: Any) -> dict[str, str] | None:
 def _decode(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep to parse
         return _NOT_JSON
 
 

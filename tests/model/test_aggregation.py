@@ -50,9 +50,7 @@ def test_precedence_between_two_sessions(first: str, second: str, expected: str)
             "Busy/InAConferenceCall",
             id="INT-TIE-BREAK: Busy/Busy, the most recent wins",
         ),
-        pytest.param(
-            "Busy/InAConferenceCall", "Busy/InACall", "Busy/InACall", id="INT-TIE-BREAK: Busy/Busy reversed"
-        ),
+        pytest.param("Busy/InAConferenceCall", "Busy/InACall", "Busy/InACall", id="INT-TIE-BREAK: Busy/Busy reversed"),
         pytest.param(AVAILABLE, AVAILABLE, AVAILABLE, id="AGG-PRECEDENCE: Available and Available"),
         pytest.param(AWAY, AWAY, AWAY, id="AGG-PRECEDENCE: Away and Away"),
         pytest.param(

@@ -48,6 +48,13 @@ AUTHORIZATION_TABLE = [
     pytest.param(delegated(READ_ALL), Access.READ, USER, True, id="AUTH-PERMISSIONS: delegated Read.All own read"),
     pytest.param(delegated(READ_ALL), Access.WRITE, USER, False, id="AUTH-PERMISSIONS: delegated Read.All no write"),
     pytest.param(delegated(), Access.READ, USER, False, id="AUTH-PERMISSIONS: delegated without scopes cannot read"),
+    pytest.param(
+        delegated(READ_WRITE),
+        Access.WRITE,
+        USER.upper(),
+        True,
+        id="INT-DELEGATED-OWN: the signed-in user's id in another case is still their own",
+    ),
     # delegated callers, another user's presence
     pytest.param(delegated(READ_ALL), Access.READ, OTHER_USER, True, id="AUTH-PERMISSIONS: delegated Read.All others"),
     pytest.param(delegated(READ), Access.READ, OTHER_USER, False, id="AUTH-PERMISSIONS: delegated Read only own"),

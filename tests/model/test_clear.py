@@ -116,6 +116,23 @@ CLEAR_SCRIPTS = [
         id="INT-CLEAR-EXPIRED: 200 under the alternative",
     ),
     pytest.param(
+        [Set(after(), APP_A, BUSY), Clear(after(minutes=6), APP_A), Clear(after(minutes=7), APP_A)],
+        CLEAR_EXPIRED_200,
+        [200, 200, 404],
+        id="INT-CLEAR-EXPIRED: under the alternative a cleared expired session is gone, then 404",
+    ),
+    pytest.param(
+        [
+            Set(after(), APP_A, BUSY),
+            Clear(after(minutes=6), APP_A),
+            Set(after(minutes=7), APP_A, "Away/Away"),
+            Shows(after(minutes=7), "Away/Away"),
+        ],
+        DEFAULT_PROFILE,
+        [200, 404, 200],
+        id="INT-CLEAR-EXPIRED: after a 404 for an expired session the app can set again",
+    ),
+    pytest.param(
         [Clear(after(), APP_A)],
         CLEAR_EXPIRED_200,
         [404],
@@ -158,6 +175,8 @@ def test_clear_of_another_apps_session_is_refused(profile: Profile, status: int,
 
 
 def test_clear_expired_alternative_does_not_depend_on_other_apps_writes() -> None:
+    # INT-CLEAR-EXPIRED regression: expired sessions were once dropped on any write, so another app's write
+    # turned the alternative's 200 for the same expired session into 404.
     alone = run(Set(after(), APP_A, BUSY), Clear(after(minutes=7), APP_A), profile=CLEAR_EXPIRED_200)
     with_other_write = run(
         Set(after(), APP_A, BUSY),

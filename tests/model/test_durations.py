@@ -84,13 +84,33 @@ def test_duration_error_names_the_text() -> None:
 
 
 def test_large_second_counts_keep_their_microseconds() -> None:
-    assert parse_duration("PT100000000000.000001S") == timedelta(seconds=100_000_000_000, microseconds=1)
+    # INT-DURATION-FORMS regression: seconds once went through a float and lost their microseconds.
+    assert parse_duration("PT3000000000.000001S") == timedelta(seconds=3_000_000_000, microseconds=1)
 
 
 @pytest.mark.parametrize("text", ["PT\uff15M", "PT\u0665M"], ids=["fullwidth digit", "Arabic-Indic digit"])
 def test_non_ascii_digits_are_not_a_duration(text: str) -> None:
+    # INT-DURATION-FORMS regression: \d once accepted any script's digits.
     with pytest.raises(DurationError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        pytest.param("P36500D", True, id="INT-PREF-DURATION: a century is the longest duration taken"),
+        pytest.param("PT3153600000S", True, id="INT-PREF-DURATION: the same century in seconds"),
+        pytest.param("P36500DT0.000001S", False, id="INT-PREF-DURATION: a microsecond more is too long"),
+        pytest.param("P36501D", False, id="INT-PREF-DURATION: a day more is too long"),
+    ],
+)
+def test_longest_duration(text: str, accepted: bool) -> None:
+    # The ceiling keeps now + duration inside the calendar; it is far beyond any presence expiry.
+    if accepted:
+        assert parse_duration(text) == timedelta(days=36500)
+    else:
+        with pytest.raises(DurationError, match="too long"):
+            parse_duration(text)
 
 
 FORMATTED = [

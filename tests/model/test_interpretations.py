@@ -27,7 +27,9 @@ def _expiry_at_five(profile: Profile) -> object:
 
 
 def _refresh_without_duration(profile: Profile) -> object:
-    result = run(Set(after(), APP_A, "Busy/InACall", "PT4H"), Set(after(minutes=1), APP_A, "Busy/InACall"), profile=profile)
+    result = run(
+        Set(after(), APP_A, "Busy/InACall", "PT4H"), Set(after(minutes=1), APP_A, "Busy/InACall"), profile=profile
+    )
     return result.shows(after(minutes=6)), result.shows(after(hours=4))
 
 
@@ -130,7 +132,13 @@ READINGS = [
         id="INT-CASE-SENSITIVE: setUserPreferredPresence in other casings",
     ),
     pytest.param(
-        Reading("clear_expired_status", 200, _clear_expired, ([200, 404], "Offline/Offline"), ([200, 200], "Offline/Offline")),
+        Reading(
+            "clear_expired_status",
+            200,
+            _clear_expired,
+            ([200, 404], "Offline/Offline"),
+            ([200, 200], "Offline/Offline"),
+        ),
         id="INT-CLEAR-EXPIRED: clearPresence a minute after expiry",
     ),
     pytest.param(

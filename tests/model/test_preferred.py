@@ -18,7 +18,7 @@ from reference_impl.model import (
     preferred_default_expiry,
 )
 
-from ._support import APP_A, APP_B, Clear, Prefer, Script, Set, Shows, T0, Unprefer, after, pair, refusal_of, run
+from ._support import APP_A, APP_B, T0, Clear, Prefer, Script, Set, Shows, Unprefer, after, pair, refusal_of, run
 
 PREFERRED_PAIRS = [
     "Available/Available",

@@ -5,6 +5,7 @@ machinery reads rely on (``change_instants`` and ``presence_window``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -40,7 +41,9 @@ def _guid(n: int) -> str:
     [
         pytest.param(USER, USER, id="INT-USERS: a GUID names a user"),
         pytest.param(USER.upper(), USER, id="INT-USERS: upper case is kept in lower case"),
-        pytest.param("00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000", id="INT-USERS: nil"),
+        pytest.param(
+            "00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000", id="INT-USERS: nil"
+        ),
     ],
 )
 def test_check_user_id_accepts_guids(user_id: str, expected: str) -> None:
@@ -159,6 +162,15 @@ CHANGE_INSTANTS = [
         id="AGG-SESSIONS: two expiries at one instant are one change",
     ),
     pytest.param(
+        [
+            Set(after(microseconds=-US), APP_A, "Away/Away", "PT5M"),
+            Set(after(), APP_B, "DoNotDisturb/Presenting", "PT5M"),
+        ],
+        DEFAULT_PROFILE,
+        (after(minutes=5),),
+        id="INT-BOUNDARY-INCLUSIVE: a hidden expiry 1 microsecond before a visible one is no change",
+    ),
+    pytest.param(
         [Set(after(), APP_A, "Away/Away", "PT4H"), Prefer(after(), "Busy/Busy", "PT1H")],
         DEFAULT_PROFILE,
         (after(hours=1), after(hours=4)),
@@ -256,6 +268,8 @@ def test_presence_window(
 
 
 def test_exclusive_window_with_timers_one_microsecond_apart() -> None:
+    # INT-BOUNDARY-INCLUSIVE regression: under exclusive boundaries change_instants once took the value
+    # "before" a timer one microsecond early, mistaking the neighbouring timer's change for this one's.
     # DoNotDisturb expires at 1:00:00 - 1µs, a hidden Away session at 1:00:00; Available shows from the first
     # instant on, through the second, until its own fade much later.
     result = run(
@@ -336,10 +350,9 @@ def test_sequence_orders_more_than_nine_timer_changes() -> None:
         for n, app in enumerate(_guid(100 + n) for n in range(12))
     ]
     result = run(*script)
-    instants = [after(minutes=1)] + sorted(after(seconds=n, minutes=240 - 10 * n) for n in range(12))
+    instants = [after(minutes=1), *sorted(after(seconds=n, minutes=240 - 10 * n) for n in range(12))]
     shown = [result.shows(at) for at in instants]
-    assert all(a != b for a, b in zip(shown, shown[1:], strict=False))  # the premise: twelve changes
+    assert all(a != b for a, b in pairwise(shown))  # the premise: twelve changes
     sequences = [read(result.user, USER, at, DEFAULT_PROFILE).sequence for at in instants]
     assert sequences == sorted(sequences)
     assert len(set(sequences)) == 13
-

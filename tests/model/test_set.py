@@ -103,6 +103,8 @@ def test_session_id_equal_to_the_app_id_is_accepted(session_id: str) -> None:
 
 
 def test_set_overwrite_holds_whatever_the_case_of_the_session_id() -> None:
+    # SET-OVERWRITE regression: the sessionId was once kept as spelled, so an app changing the case of its
+    # GUID got a second session.
     result = run(
         Set(after(), APP_A, "DoNotDisturb/Presenting", "PT1H", session_id=APP_A.upper()),
         Set(after(minutes=1), APP_A, "Available/Available", "PT1H", session_id=APP_A),
@@ -112,6 +114,7 @@ def test_set_overwrite_holds_whatever_the_case_of_the_session_id() -> None:
 
 
 def test_clear_finds_the_session_whatever_the_case_of_the_session_id() -> None:
+    # CLEAR-SESSION regression: the lookup was once exact, answering 404 for a session that exists.
     result = run(
         Set(after(), APP_A, "Busy/InACall", "PT1H", session_id=APP_A.upper()),
         Clear(after(minutes=1), APP_A, session_id=APP_A),
@@ -121,16 +124,26 @@ def test_clear_finds_the_session_whatever_the_case_of_the_session_id() -> None:
 
 
 def test_non_guid_app_id_must_match_exactly() -> None:
+    # SET-SESSIONID regression: only GUIDs compare without case; any other id must match exactly.
     caller = Caller("reference-app", frozenset({"Presence.ReadWrite.All"}))
     body = {"sessionId": "REFERENCE-APP", "availability": "Busy", "activity": "InACall"}
     with pytest.raises(Refusal):
         parse_set_presence(body, caller, DEFAULT_PROFILE)
 
 
-def test_set_success_answers_200_with_no_refusal() -> None:
-    # SET-SUCCESS
-    result = run(Set(after(), APP_A, "Available/Available"))
-    assert result.last.status == 200
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param([Set(after(), APP_A, "Available/Available")], id="SET-SUCCESS: a first set answers 200"),
+        pytest.param(
+            [Set(after(), APP_A, "Available/Available"), Set(after(minutes=1), APP_A, "Busy/InACall", "PT4H")],
+            id="SET-SUCCESS: a refresh answers 200",
+        ),
+    ],
+)
+def test_set_success_answers_200_with_no_refusal(script: list[Set]) -> None:
+    result = run(*script)
+    assert result.statuses == [200] * len(script)
     assert result.last.refusal is None
     assert result.last.presences == ()
 
