@@ -62,6 +62,11 @@ class CampaignOptions:
         step_timeout: the longest one step may take, polls included; a slower step is broken
             (``None``: no limit).
         max_workers: how many cases' steps run at once (default: the setup's ``concurrency``).
+        stagger: real-time mode only: how far apart (target time) the cases of a wave start. ``None``
+            takes half the tolerance. Cases are independent, so shifting a case's whole
+            timeline changes nothing it checks; starting hundreds of cases at the same instant would
+            instead make the first requests queue for longer than the tolerance, and the checks near
+            the start could not be verified. With a clock the suite controls, cases start together.
     """
 
     settle: timedelta | None = None
@@ -69,6 +74,7 @@ class CampaignOptions:
     poll_interval: timedelta = timedelta(milliseconds=250)
     step_timeout: timedelta | None = timedelta(seconds=60)
     max_workers: int | None = None
+    stagger: timedelta | None = None
 
 
 def _suite_version() -> str:
@@ -105,6 +111,7 @@ class _Campaign:
             real_time=real_time,
         )
         self.workers = max(1, options.max_workers or setup.concurrency or 1)
+        self.stagger = self.settings.tolerance / 2 if options.stagger is None else options.stagger
         self.results: list[CaseResult | None] = [None] * len(cases)
         self.time = TargetTime(setup.clock)
         self.setup_error: str | None = None
@@ -200,16 +207,18 @@ class _Campaign:
             self.setup.target, self.setup.auth, oracle, self.settings, self.time, self.epoch, wave.number, wave_started
         )
         runs: list[CaseRun] = []
+        gap = self.stagger if self.settings.real_time else timedelta(0)
         for slot in pending:
             try:
-                runs.append(CaseRun(slot, bind_case(slot.case, self.setup.auth, slot.user_ids), context))
+                origin = gap * len(runs)
+                runs.append(CaseRun(slot, bind_case(slot.case, self.setup.auth, slot.user_ids), context, origin))
             except NotVerifiable as exc:
                 result = make_case_result(slot.case, Verdict.NOT_VERIFIED, str(exc), wave=wave.number)
                 self.settle_case(slot.index, result, timedelta(0), wave.number)
             except RunError as exc:
                 result = make_case_result(slot.case, Verdict.BROKEN, str(exc), wave=wave.number)
                 self.settle_case(slot.index, result, timedelta(0), wave.number)
-        plan = schedule([(run, run.case) for run in runs])
+        plan = schedule([(run, run.case) for run in runs], [run.origin for run in runs])
         current = timedelta(0)
         for position, (instant, due) in enumerate(plan.instants):
             following = plan.instants[position + 1][0] if position + 1 < len(plan.instants) else None
@@ -238,7 +247,7 @@ class _Campaign:
                 for run, steps in active:
                     run.run(steps)
             for run, _ in due:
-                if self.results[run.slot.index] is None and (run.stopped or run.case.duration <= instant):
+                if self.results[run.slot.index] is None and (run.stopped or run.origin + run.case.duration <= instant):
                     self.finish_run(run, instant, wave.number)
         return now
 

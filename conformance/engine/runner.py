@@ -92,9 +92,11 @@ class _Stop(Exception):
 class CaseRun:
     """One case's progress through a wave (see the module docstring)."""
 
-    def __init__(self, slot: Slot, bindings: Bindings, context: WaveContext) -> None:
+    def __init__(self, slot: Slot, bindings: Bindings, context: WaveContext, origin: timedelta = timedelta(0)) -> None:
         self.slot = slot
         self.case = slot.case
+        # Where this case's offset 0 stands on the wave's timeline (non-zero only when staggered).
+        self.origin = origin
         self.bindings = bindings
         self._context = context
         self._kind = case_kind(slot.case)
@@ -157,13 +159,13 @@ class CaseRun:
             if step.action in _CLEARS and request.writes is not None:
                 label = self.bindings.label(request.writes)
                 uncertain_status = clear_reason(
-                    context.oracle, request.writes, label, step.at, tolerance=settings.tolerance
+                    context.oracle, request.writes, label, self.origin + step.at, tolerance=settings.tolerance
                 )
         prediction = context.oracle.predict(request, self.bindings.users)
         check = compile_check(step, prediction, self.bindings)
         http = request.http(self._authorization(request, step.at))
         started = time.monotonic()
-        sent_offset = context.time.offset() if settings.real_time else step.at
+        sent_offset = context.time.offset() - self.origin if settings.real_time else step.at
         response = self._send(http, exchanges)
         if request.writes is not None:
             self._note_write(request.writes, step.at, sent_offset)
@@ -179,7 +181,7 @@ class CaseRun:
                 status, message = StepStatus.NOT_VERIFIABLE, uncertain_status
             elif settings.real_time:
                 allowance = settings.tolerance + settings.settle * context.time.scale
-                late = lag_reason(context.time.offset() - step.at, allowance, "the read")
+                late = lag_reason(context.time.offset() - self.origin - step.at, allowance, "the read")
                 if late is not None:
                     status, message = StepStatus.NOT_VERIFIABLE, late
         if status is StepStatus.MISMATCH:
@@ -202,7 +204,7 @@ class CaseRun:
     def _refuse_untrustworthy(self, step: Step, request: PlannedRequest) -> None:
         """Raise :class:`_Stop` (not verifiable) when a real-time read cannot be trusted."""
         context, settings = self._context, self._context.settings
-        lag = lag_reason(context.time.offset() - step.at, settings.tolerance, "the request")
+        lag = lag_reason(context.time.offset() - self.origin - step.at, settings.tolerance, "the request")
         if lag is not None and request.is_read:
             raise _Stop(StepStatus.NOT_VERIFIABLE, f"the run is behind the timeline: {lag}")
         if not request.is_read:
@@ -213,7 +215,7 @@ class CaseRun:
                 context.oracle,
                 user_id,
                 label,
-                step.at,
+                self.origin + step.at,
                 tolerance=settings.tolerance,
                 settle=settings.settle * context.time.scale,
             )

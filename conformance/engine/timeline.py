@@ -1,6 +1,7 @@
 """The shared timeline: which cases run together (waves), and which of their steps are due when.
 
-All cases of a wave start together at offset 0 of one timeline. The timeline's instants are the
+All cases of a wave start together at offset 0 of one timeline (in real-time mode, a little apart: see
+``CampaignOptions.stagger``). The timeline's instants are the
 union of their step offsets, in order; at each instant the campaign moves time once and then runs the
 steps due there (different cases concurrently, one case's steps in order). A campaign therefore takes
 as much logical time as its longest case, not the sum of all.
@@ -96,13 +97,18 @@ class Schedule(Generic[T]):
         return self.instants[-1][0] if self.instants else timedelta(0)
 
 
-def schedule(runs: Sequence[tuple[T, Case]]) -> Schedule[T]:
-    """Merge the step offsets of ``runs`` (each a run and its case) into one sorted timeline."""
+def schedule(runs: Sequence[tuple[T, Case]], origins: Sequence[timedelta] | None = None) -> Schedule[T]:
+    """Merge the step offsets of ``runs`` (each a run and its case) into one sorted timeline.
+
+    ``origins`` (one per run, default all zero) shift each case's whole timeline: a case's step at
+    ``at`` is due at ``origin + at``.
+    """
     due: dict[timedelta, list[tuple[T, tuple[Step, ...]]]] = {}
-    for run, case in runs:
+    for position, (run, case) in enumerate(runs):
+        origin = origins[position] if origins is not None else timedelta(0)
         by_instant: dict[timedelta, list[Step]] = {}
         for step in case.steps:
-            by_instant.setdefault(step.at, []).append(step)
+            by_instant.setdefault(origin + step.at, []).append(step)
         for instant, steps in by_instant.items():
             due.setdefault(instant, []).append((run, tuple(steps)))
     return Schedule(tuple((instant, tuple(due[instant])) for instant in sorted(due)))
