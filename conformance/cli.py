@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from .cases.model import Case
     from .engine import CampaignResult, ProgressEvent
+    from .gate import GateResult
 
 __all__ = [
     "DEFAULT_RESULTS",
@@ -157,6 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help=f"where to write the results file (default: {DEFAULT_RESULTS})",
     )
+    run.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="write only the results file, not report.html, summary.md and junit.xml beside it",
+    )
+    run.add_argument(
+        "--expectations",
+        type=Path,
+        metavar="FILE",
+        help="expected outcomes on this target (the CI gate): any other outcome fails, an unexpected pass too",
+    )
+    run.add_argument(
+        "--update-expectations",
+        action="store_true",
+        help="rewrite --expectations FILE from this run's outcomes",
+    )
+    run.add_argument("--strict", action="store_true", help="ignore expectations: every case must pass")
     run.add_argument("--list", action="store_true", help="list the selected cases and exit without running them")
     run.add_argument("--quiet", action="store_true", help="no progress display; only the summary")
     run.add_argument(
@@ -165,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"HS256 secret for minted tokens (default: ${SECRET_ENV}, else the development secret)",
     )
     run.set_defaults(handler=_run)
+
+    from .report.commands import add_compare_arguments, add_report_arguments
+
+    report = commands.add_parser("report", help="reports and the CI gate from a results file")
+    add_report_arguments(report)
+
+    compare = commands.add_parser("compare", help="one report comparing results files, differences first")
+    add_compare_arguments(compare)
 
     serve = commands.add_parser("serve", help="run the reference server in the foreground")
     add_serve_arguments(serve)
@@ -273,7 +299,33 @@ def _run(args: argparse.Namespace) -> int:
     _print_summary(result, setup.description, sys.stdout)
     _write_results(result, args.results)
     print(f"results: {args.results}")
-    return result.exit_code
+    gate = _gate(result, args)
+    if not args.no_reports:
+        from .report.commands import write_run_outputs
+
+        written = write_run_outputs(result.to_json(), args.results.parent, gate=gate)
+        for kind, path in written.items():
+            print(f"{kind}: {path}")
+    if gate is None:
+        return result.exit_code
+    print(gate.summary())
+    return gate.exit_code
+
+
+def _gate(result: CampaignResult, args: argparse.Namespace) -> GateResult | None:
+    """The expectations gate's verdict on ``result``, when ``--expectations`` or ``--strict`` asks for one."""
+    from .gate import evaluate, load_expectations, update_expectations
+
+    if args.update_expectations:
+        if args.expectations is None or args.strict:
+            raise ConfigError("--update-expectations needs --expectations FILE and no --strict")
+        summary = update_expectations(result, args.expectations)
+        print(f"expectations: {summary.path} updated")
+    if args.strict:
+        return evaluate(result, None, strict=True)
+    if args.expectations is not None:
+        return evaluate(result, load_expectations(args.expectations))
+    return None
 
 
 def _prepare_results_folder(path: Path) -> None:

@@ -260,13 +260,14 @@ class PresenceItem(pytest.Item):
             self._add_allure_markers(config.stash[_REGISTRY])
 
     def _add_allure_markers(self, registry: ClauseRegistry) -> None:
-        """Static Allure labels: they exist at collection, so ``--allure-features`` etc. select by them."""
+        """Static Allure labels (epic: clause family, feature: clause, story: case). They exist at
+        collection, so ``--allure-epics``, ``--allure-features`` and ``--allure-stories`` select by them."""
         clauses = [registry[c] for c in self.case.clauses if c in registry]
-        self.add_marker(pytest.mark.allure_label("Microsoft Graph presence", label_type="epic"))
         for family in dict.fromkeys(registry.families.get(c.family, c.family) for c in clauses):
-            self.add_marker(pytest.mark.allure_label(family, label_type="feature"))
+            self.add_marker(pytest.mark.allure_label(family, label_type="epic"))
         for clause in clauses:
-            self.add_marker(pytest.mark.allure_label(clause.id, label_type="story"))
+            self.add_marker(pytest.mark.allure_label(clause.id, label_type="feature"))
+        self.add_marker(pytest.mark.allure_label(self.case.id, label_type="story"))
         for source in dict.fromkeys(c.source for c in clauses):
             self.add_marker(pytest.mark.allure_link(source.url, name=source.title, link_type="link"))
 
@@ -285,10 +286,13 @@ class PresenceItem(pytest.Item):
         if dynamic is not None:
             # Tells apart the history of one case run against different targets.
             dynamic.parameter("target", run.target)
+            from .report.allure import attach_case
+
+            attach_case(result, run.target, labels=False)  # steps per action, exchanges as attachments
         try:
             result.raise_for_verdict()
         except NotVerifiable:
-            pytest.skip(f"not verified: {result.reason}")
+            pytest.skip(f"not verified: {_redact(str(result.reason))}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: str | None = None) -> str:
         """Plain text for verdicts and run errors (case, clauses, step with its line, expected, observed)."""
@@ -296,7 +300,7 @@ class PresenceItem(pytest.Item):
         if self.result is not None and isinstance(error, ConformanceFailure | RunError):
             return _explain(self.result, self.config, deviation=isinstance(error, InterpretationDeviation))
         if isinstance(error, RunError):
-            return f"presence run broken: {error}"
+            return _redact(f"presence run broken: {error}")
         return str(super().repr_failure(excinfo, cast(Any, style)))
 
 
@@ -339,7 +343,14 @@ def _explain(result: CaseResult, config: pytest.Config, *, deviation: bool) -> s
                 continue
             declare = " or ".join(f"--presence-profile {choice.key}={value}" for value in choice.alternatives)
             lines.append(f"  {clause.id}: default {clause.default}; a target that chose otherwise: {declare}")
-    return "\n".join(lines)
+    # The reason and the observed values come from the target: never let a credential through.
+    return _redact("\n".join(lines))
+
+
+def _redact(text: str) -> str:
+    from .report.redaction import redact
+
+    return redact(text)
 
 
 def _compact(value: object) -> str:

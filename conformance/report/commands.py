@@ -210,13 +210,14 @@ def write_run_outputs(
     markdown: bool = True,
     junit: bool = True,
     secrets: Iterable[str] = (),
+    gate: GateResult | None = None,
 ) -> dict[str, Path]:
     """Write the reports of a run that just ended into ``out_dir``; return them by kind.
 
     ``result_json`` is :meth:`CampaignResult.to_json` (or a results file's content); the files are
     ``report.html``, ``summary.md`` and ``junit.xml`` (:data:`RUN_OUTPUTS`), each only when asked.
     ``secrets`` are literal values to redact everywhere (a configuration's client secret, a static token),
-    on top of the environment's.
+    on top of the environment's. ``gate`` (the expectations gate's verdict on this run) is shown in each.
 
     Raises:
         ConfigError: a file cannot be written.
@@ -226,14 +227,14 @@ def write_run_outputs(
     written: dict[str, Path] = {}
     try:
         if html:
-            written["html"] = write_html(result, folder / RUN_OUTPUTS["html"], secrets=secrets)
+            written["html"] = write_html(result, folder / RUN_OUTPUTS["html"], gate=gate, secrets=secrets)
         if markdown:
             link = RUN_OUTPUTS["html"] if html else None
             written["markdown"] = write_markdown(
-                result, folder / RUN_OUTPUTS["markdown"], report_link=link, secrets=secrets
+                result, folder / RUN_OUTPUTS["markdown"], gate=gate, report_link=link, secrets=secrets
             )
         if junit:
-            written["junit"] = write_junit(result, folder / RUN_OUTPUTS["junit"], secrets=secrets)
+            written["junit"] = write_junit(result, folder / RUN_OUTPUTS["junit"], gate=gate, secrets=secrets)
     except OSError as exc:
         raise ConfigError(f"cannot write the reports in {folder}: {exc.strerror or exc}") from exc
     return written

@@ -138,8 +138,10 @@ def test_allure_results_are_failed_for_a_verdict_and_broken_for_a_run_error(
     assert broken["status"] == "broken"
     assert verdict["name"] == "A first setPresence answers the documented status"
     labels = {(label["name"], label["value"]) for label in verdict["labels"]}
-    assert {("epic", "Microsoft Graph presence"), ("feature", "setPresence requests")} <= labels
-    assert {("story", "SET-SUCCESS"), ("story", "SET-PAIRS"), ("tag", "tag_demo")} <= labels
+    # epic: clause family, feature: clause, story: case
+    assert {("epic", "setPresence requests"), ("feature", "SET-SUCCESS"), ("feature", "SET-PAIRS")} <= labels
+    assert {("story", "demo.exact-status"), ("tag", "tag_demo")} <= labels
+    assert any(step["name"].startswith("step 0") for step in verdict.get("steps", [])), verdict.get("steps")
     assert {"name": "target", "value": repr(deviant_target)} in verdict["parameters"]
 
 
