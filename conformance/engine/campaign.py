@@ -23,7 +23,9 @@ become broken cases (and ``setup_error`` when the run could not go on), so calle
 
 from __future__ import annotations
 
+import statistics
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,8 +37,9 @@ from reference_impl.model import format_duration
 
 from ..cases.model import Case, Requirement, Step
 from ..errors import NotVerifiable, RunError
+from ..targets.base import HttpRequest
 from ..targets.setup import TargetSetup
-from .bindings import bind_case, release_case
+from .bindings import OBSERVER, bind_case, release_case
 from .oracle import Oracle
 from .pool import clear_pool_users
 from .progress import ProgressEvent, ProgressKind
@@ -47,6 +50,9 @@ from .timeline import Wave, plan_waves, schedule
 
 __all__ = ["CampaignOptions", "run_campaign"]
 
+# Twice the requests a case sends as it starts (a write, a read, perhaps another write): room for the
+# target to answer them while the next cases start.
+_STARTING_REQUESTS = 6
 # Real waits shorter than this are not announced as "waiting" progress events.
 _ANNOUNCE_WAIT = timedelta(seconds=1)
 
@@ -63,7 +69,8 @@ class CampaignOptions:
             (``None``: no limit).
         max_workers: how many cases' steps run at once (default: the setup's ``concurrency``).
         stagger: real-time mode only: how far apart (target time) the cases of a wave start. ``None``
-            takes half the tolerance. Cases are independent, so shifting a case's whole
+            measures it: six round trips to the target (twice what a case sends as it starts), at most
+            half the tolerance. Cases are independent, so shifting a case's whole
             timeline changes nothing it checks; starting hundreds of cases at the same instant would
             instead make the first requests queue for longer than the tolerance, and the checks near
             the start could not be verified. With a clock the suite controls, cases start together.
@@ -111,7 +118,7 @@ class _Campaign:
             real_time=real_time,
         )
         self.workers = max(1, options.max_workers or setup.concurrency or 1)
-        self.stagger = self.settings.tolerance / 2 if options.stagger is None else options.stagger
+        self.stagger = options.stagger
         self.results: list[CaseResult | None] = [None] * len(cases)
         self.time = TargetTime(setup.clock)
         self.setup_error: str | None = None
@@ -207,10 +214,13 @@ class _Campaign:
             self.setup.target, self.setup.auth, oracle, self.settings, self.time, self.epoch, wave.number, wave_started
         )
         runs: list[CaseRun] = []
-        gap = self.stagger if self.settings.real_time else timedelta(0)
-        for slot in pending:
+        gap = self._stagger() if self.settings.real_time else timedelta(0)
+        # Staggered starts go longest case first, so the wave still ends about when its longest case does.
+        starts = sorted(range(len(pending)), key=lambda i: pending[i].case.duration, reverse=True)
+        origins = {index: gap * position for position, index in enumerate(starts)}
+        for number, slot in enumerate(pending):
             try:
-                origin = gap * len(runs)
+                origin = origins[number]
                 runs.append(CaseRun(slot, bind_case(slot.case, self.setup.auth, slot.user_ids), context, origin))
             except NotVerifiable as exc:
                 result = make_case_result(slot.case, Verdict.NOT_VERIFIED, str(exc), wave=wave.number)
@@ -222,6 +232,8 @@ class _Campaign:
         current = timedelta(0)
         for position, (instant, due) in enumerate(plan.instants):
             following = plan.instants[position + 1][0] if position + 1 < len(plan.instants) else None
+            if all(run.stopped for run in runs):
+                break  # nothing left to run: do not wait out the rest of the timeline
             if instant > current:
                 delta = self.time.delta_to(instant)
                 if self.settings.real_time and delta / self.time.scale >= _ANNOUNCE_WAIT:
@@ -249,11 +261,43 @@ class _Campaign:
             for run, _ in due:
                 if self.results[run.slot.index] is None and (run.stopped or run.origin + run.case.duration <= instant):
                     self.finish_run(run, instant, wave.number)
+        for run in runs:  # cases that stopped before their last instant came
+            if self.results[run.slot.index] is None:
+                self.finish_run(run, current, wave.number)
         return now
+
+    def _stagger(self) -> timedelta:
+        """How far apart the cases of a real-time wave start (see :attr:`CampaignOptions.stagger`)."""
+        if self.stagger is not None:
+            return self.stagger
+        ceiling = self.settings.tolerance / 2
+        round_trip = measure_round_trip(self.setup)
+        if round_trip is None:
+            return ceiling
+        return min(ceiling, round_trip * _STARTING_REQUESTS * self.time.scale)
 
     def finish_run(self, run: CaseRun, instant: timedelta, wave: int) -> None:
         release_case(self.setup.auth, run.slot.user_ids)
         self.settle_case(run.slot.index, run.result(), instant, wave)
+
+
+def measure_round_trip(setup: TargetSetup, samples: int = 3) -> timedelta | None:
+    """The median real time of a read of a fresh user on ``setup``'s target, or ``None`` when the target
+    or its credentials cannot give one (the caller then falls back to a conservative value)."""
+    try:
+        authorization = setup.auth.authorization(OBSERVER, {})
+    except RunError:
+        return None
+    request = HttpRequest("GET", f"/v1.0/users/{uuid.uuid4()}/presence", {"Authorization": authorization})
+    times = []
+    for _ in range(samples):
+        started = time.monotonic()
+        try:
+            setup.target.send(request)
+        except RunError:
+            return None
+        times.append(time.monotonic() - started)
+    return timedelta(seconds=statistics.median(times))
 
 
 def _run_due(item: tuple[CaseRun, tuple[Step, ...]]) -> None:

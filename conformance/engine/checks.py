@@ -36,6 +36,7 @@ _FIELDS = ("availability", "activity")
 _UNAVAILABLE = frozenset({429, 502, 503, 504})
 _SINGLE_READS = frozenset({ActionKind.GET_PRESENCE, ActionKind.GET_MY_PRESENCE})
 _EXCERPT = 160
+_VALUE_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,13 @@ def _fields(expectation: PresenceExpectation | None) -> tuple[str, ...]:
 
 
 def _pair_of(document: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
-    return {name: str(document.get(name)) for name in fields}
+    return {name: _clip(str(document.get(name))) for name in fields}
+
+
+def _clip(value: str) -> str:
+    # A target's value is quoted in the observed values, the step message and the case reason: a huge one
+    # is cut (its full text stays, itself cut, in the recorded exchange). Cutting keeps a mismatch a mismatch.
+    return value if len(value) <= _VALUE_LIMIT else value[:_VALUE_LIMIT] + f"… ({len(value)} characters)"
 
 
 def _show(pair: Mapping[str, Any]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from reference_impl.model import Caller, Profile, UserPresence
+from reference_impl.model import Profile, UserPresence
 from reference_impl.service import PresenceService, ServiceClock, ServiceConfig, mint_token
 
 from ..cases.model import AuthMode
@@ -52,29 +52,6 @@ class Prediction:
         return None
 
 
-class _OracleService(PresenceService):
-    """The reference service, verifying each of the oracle's own tokens only once.
-
-    HS256 verification (PyJWT) is most of the cost of a request to the in-process service, and the
-    oracle's tokens are valid for years, so a header that verified once verifies for the whole wave.
-    Refused headers are not remembered: they go through verification (and refusal) every time. If the
-    service's hook were renamed, this would only make the oracle slower, never different.
-    """
-
-    def __init__(self, config: ServiceConfig, clock: ServiceClock) -> None:
-        super().__init__(config, clock)
-        self._callers: dict[str, Caller] = {}
-
-    def _caller(self, call: Any) -> Caller:
-        header = call.headers.get("authorization")
-        caller = self._callers.get(header) if isinstance(header, str) else None
-        if caller is None:
-            caller = super()._caller(call)
-            if isinstance(header, str):
-                self._callers[header] = caller
-        return caller
-
-
 class Oracle:
     """The reference service for one wave, on a manual clock that starts at ``start``.
 
@@ -88,7 +65,7 @@ class Oracle:
         self._secret = secrets.token_hex(32)
         self._clock = ServiceClock.manual(start)
         config = ServiceConfig(token_secret=self._secret, profile=profile, control_enabled=False)
-        self._service = _OracleService(config, self._clock)
+        self._service = PresenceService(config, self._clock)
         self._tokens: dict[tuple[str, str | None, tuple[str, ...]], str] = {}
         # Signed with another secret: the oracle's view of an "invalid" token.
         forged = mint_token(

@@ -15,6 +15,7 @@ A :class:`CaseRun` is driven by the campaign: ``run(steps)`` at each instant whe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -245,6 +246,9 @@ class CaseRun:
         if self._first_sent is None:
             self._first_sent = started
         sent_at = started - self._context.epoch
+        limit = self._context.settings.step_timeout
+        if limit is not None and http.timeout is None:
+            http = dataclasses.replace(http, timeout=limit.total_seconds())
         try:
             response = self._context.target.send(http)
         except TargetError as exc:

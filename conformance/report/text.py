@@ -77,6 +77,6 @@ def pretty_json(body: str) -> str:
         return body
     try:
         value: Any = json.loads(stripped)
-    except ValueError:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse or print; shown as sent
         return body
-    return json.dumps(value, indent=2, ensure_ascii=False)

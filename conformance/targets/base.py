@@ -22,12 +22,17 @@ __all__ = ["AuthProvider", "ClockDriver", "HttpRequest", "HttpResponse", "Target
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
-    """One request, relative to the target's base URL (``path`` starts with ``/v1.0/``... or ``/users``)."""
+    """One request, relative to the target's base URL (``path`` starts with ``/v1.0/``... or ``/users``).
+
+    ``timeout`` (seconds) bounds the whole exchange, answer included: a target that drips its answer
+    slowly is cut off there even when every single read arrives in time.
+    """
 
     method: str
     path: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

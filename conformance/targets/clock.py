@@ -223,7 +223,7 @@ class ControlApiClock:
 def _clock_state(body: bytes) -> tuple[datetime, bool] | None:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     if not isinstance(data, dict):
         return None

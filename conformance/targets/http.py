@@ -119,7 +119,8 @@ class HttpTarget:
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` below the base URL; see :meth:`fetch`."""
-        return self.fetch(request.method, self.url_for(request.path), headers=request.headers, body=request.body)
+        url = self.url_for(request.path)
+        return self.fetch(request.method, url, headers=request.headers, body=request.body, deadline=request.timeout)
 
     def fetch(
         self,
@@ -128,11 +129,12 @@ class HttpTarget:
         *,
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        deadline: float | None = None,
     ) -> HttpResponse:
         """Send one request to an absolute ``url`` and return the answer, whatever its status.
 
         Redirects are not followed (a 3xx is returned as is). ``elapsed`` runs from sending to the end
-        of the body.
+        of the body. ``deadline`` (seconds) bounds the whole exchange, the reading of the body included.
 
         Raises:
             TargetError: no HTTP answer (refused, unresolved, timed out, not HTTP) or a body larger than
@@ -140,22 +142,23 @@ class HttpTarget:
         """
         where = f"{method} {_path_of(url)}"
         started = time.monotonic()
+        timeout = self._timeout if deadline is None else (self._timeout[0], min(self._timeout[1], deadline))
         try:
             response = self._session.request(
                 method,
                 url,
                 headers=dict(headers or {}),
                 data=body,
-                timeout=self._timeout,
+                timeout=timeout,
                 allow_redirects=False,
                 stream=True,
             )
         except requests.RequestException as exc:
-            raise TargetError(f"{_describe_failure(exc, self._timeout, url)} ({where})") from None
+            raise TargetError(f"{_describe_failure(exc, timeout, url)} ({where})") from None
         try:
-            content = self._read_capped(response, where)
+            content = self._read_capped(response, where, None if deadline is None else (started, deadline))
         except requests.RequestException as exc:
-            raise TargetError(f"{_describe_failure(exc, self._timeout, url)} ({where})") from None
+            raise TargetError(f"{_describe_failure(exc, timeout, url)} ({where})") from None
         finally:
             # Closing a streamed response that was read to the end returns its connection to the pool;
             # one abandoned half-way (too large) is dropped instead of being reused mid-body.
@@ -168,17 +171,18 @@ class HttpTarget:
             elapsed=elapsed,
         )
 
-    def _read_capped(self, response: requests.Response, where: str) -> bytes:
+    def _read_capped(self, response: requests.Response, where: str, deadline: tuple[float, float] | None) -> bytes:
         limit = self._max_body_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise TargetError(f"answer larger than {_size(limit)} ({where}: Content-Length {declared})")
         buffer = bytearray()
-        chunks: Iterator[bytes] = response.iter_content(chunk_size=_CHUNK)
-        for chunk in chunks:
+        for chunk in _chunks(response):
             buffer += chunk
             if len(buffer) > limit:
                 raise TargetError(f"answer larger than {_size(limit)} ({where})")
+            if deadline is not None and time.monotonic() > deadline[0] + deadline[1]:
+                raise TargetError(f"the answer took more than the step timeout {deadline[1]:g} s ({where})")
         return bytes(buffer)
 
     def close(self) -> None:
@@ -188,6 +192,17 @@ class HttpTarget:
 
     def __repr__(self) -> str:
         return f"HttpTarget({self._description!r})"
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: whatever bytes are there at each read (so a deadline is checked between
+    reads even when a target drips its answer a byte at a time), or fixed-size chunks with an older urllib3."""
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:  # pragma: no cover - urllib3 < 2
+        yield from response.iter_content(chunk_size=_CHUNK)
+        return
+    while chunk := read1(_CHUNK, decode_content=True):
+        yield chunk
 
 
 def origin_of(url: str) -> str:

@@ -381,7 +381,7 @@ def _smoke_authorization(auth: AuthProvider, user_ids: Mapping[str, str]) -> str
 def _json(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
 
 

@@ -19,10 +19,12 @@ here. The server takes another with ``--token-secret`` or ``PRESENCE_TOKEN_SECRE
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -143,7 +145,14 @@ def _bearer(header_value: str | None) -> str:
     return token
 
 
-def _decode(token: str, secret: str) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4096)
+def _decode(token: str, secret: str) -> Mapping[str, Any]:
+    """The verified claims of ``token`` (signature, algorithm, audience; not time, which is checked per
+    request against the service clock).
+
+    Cached: verifying an HS256 signature costs more than the rest of a request, and clients send the same
+    token many times. Only successes are cached (a refusal raises), and the claims are read-only.
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -171,10 +180,10 @@ def _decode(token: str, secret: str) -> dict[str, Any]:
         raise _unauthenticated("Access token validation failure.") from None
     if not isinstance(claims, dict):  # pragma: no cover - PyJWT only returns objects
         raise _unauthenticated("Access token validation failure.")
-    return claims
+    return MappingProxyType(claims)
 
 
-def _timestamp(claims: dict[str, Any], name: str) -> float | None:
+def _timestamp(claims: Mapping[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
@@ -183,7 +192,7 @@ def _timestamp(claims: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
+def _check_lifetime(claims: Mapping[str, Any], now: datetime) -> None:
     instant = now.timestamp()
     leeway = LEEWAY.total_seconds()
     expires = _timestamp(claims, "exp")
@@ -194,7 +203,7 @@ def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
         raise _unauthenticated("Lifetime validation failed, the token is not yet valid.")
 
 
-def _caller(claims: dict[str, Any]) -> Caller:
+def _caller(claims: Mapping[str, Any]) -> Caller:
     app_id = claims.get("appid")
     if not isinstance(app_id, str) or not app_id:
         raise _unauthenticated("Access token validation failure: the 'appid' claim is missing.")
