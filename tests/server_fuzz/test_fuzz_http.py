@@ -104,8 +104,11 @@ def test_http_no_5xx_graph_errors_and_refusals_change_nothing(seeded: RunningSer
     users = touched_users(request)
     before = snapshot(seeded.service, users)
     status, headers, body = send(seeded, request.method, request.path, request.headers, request.body)
-    check_answer(status, headers, body, request.describe())
-    if status >= 400 or request.method == "GET":
+    if request.method == "HEAD":  # an answer to HEAD has no body by HTTP's rules: only the status is judged
+        assert status < 500, f"{status} for {request.describe()}"
+    else:
+        check_answer(status, headers, body, request.describe())
+    if status >= 400 or request.method in ("GET", "HEAD"):
         assert snapshot(seeded.service, users) == before, f"{status} changed the state: {request.describe()}"
 
 
