@@ -123,8 +123,9 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
-def decode_body(call: Call, *, optional: bool = False) -> object:
-    """The request's JSON body; ``None`` for an empty body where ``optional``.
+def decode_body(call: Call, *, optional: bool = False, any_media_type: bool = False) -> object:
+    """The request's JSON body; ``None`` for an empty body where ``optional``. With ``any_media_type`` the
+    ``Content-Type`` is not looked at (the body must still be JSON).
 
     Raises:
         Refusal: 415 for a ``Content-Type`` other than ``application/json`` (a missing one is accepted);
@@ -135,7 +136,7 @@ def decode_body(call: Call, *, optional: bool = False) -> object:
         if optional:
             return None
         raise bad_request("the request needs a JSON body")
-    content_type = call.headers.get("content-type")
+    content_type = None if any_media_type else call.headers.get("content-type")
     if content_type is not None:
         media, *parameters = (part.strip().lower() for part in content_type.split(";"))
         charset = next((p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8")

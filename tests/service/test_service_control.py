@@ -101,3 +101,12 @@ def test_disabled_control_api_is_not_there() -> None:
 def test_format_instant() -> None:
     assert format_instant(START) == "2024-05-01T12:00:00Z"
     assert format_instant(START + timedelta(microseconds=5)) == "2024-05-01T12:00:00.000005Z"
+
+
+def test_the_control_api_takes_json_whatever_its_content_type(api: Api) -> None:
+    # curl -d labels its body application/x-www-form-urlencoded; the control API is test tooling and reads it.
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    response = api.service.dispatch("POST", "/_conformance/clock", form, b'{"advance": "PT5M"}')
+    assert (response.status, response.json()) == (200, {"now": "2024-05-01T12:05:00Z", "frozen": True})
+    garbage = api.service.dispatch("POST", "/_conformance/clock", form, b"advance=PT5M")
+    assert garbage.status == 400
