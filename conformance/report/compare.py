@@ -79,9 +79,14 @@ def compare_cases(runs: Sequence[ComparedRun]) -> list[CompareRow]:
 
 
 def _labels(paths: Sequence[str]) -> list[str]:
+    # Runs usually keep the default file name (reports/<run>/results.json): then the folder names the run.
+    names = [Path(path).name for path in paths]
+    folders = [Path(path).parent.name for path in paths]
+    by_folder = len(set(names)) < len(names) and all(folders) and len(set(folders)) == len(folders)
     labels: list[str] = []
     for path in paths:
-        base = Path(path).name.removesuffix(".json") or path
+        file = Path(path)
+        base = (file.parent.name if by_folder and file.parent.name else file.name.removesuffix(".json")) or path
         label, n = base, 2
         while label in labels:
             label, n = f"{base} ({n})", n + 1
