@@ -46,3 +46,11 @@ def test_render_compare_of_identical_runs_has_no_differences(passing_results: Ca
     document = render_compare([ComparedRun("x", passing_results), ComparedRun("y", passing_results)])
     assert 'data-diff="1"' not in document
     assert "(0 differ)" in document
+
+
+def test_runs_saved_under_the_default_name_are_labelled_by_their_folder() -> None:
+    from conformance.report.compare import _labels
+
+    assert _labels(["reports/ref/results.json", "reports/mock/results.json"]) == ["ref", "mock"]
+    assert _labels(["a/results.json", "a/results.json"]) == ["results", "results (2)"]
+    assert _labels(["ref.json", "mock.json"]) == ["ref", "mock"]
