@@ -53,7 +53,7 @@ __all__ = [
 
 DEFAULT_HTML = Path("reports/report.html")
 DEFAULT_COMPARE = Path("reports/compare.html")
-RUN_OUTPUTS = {"html": "report.html", "markdown": "summary.md", "junit": "junit.xml"}
+RUN_OUTPUTS = {"html": "report.html", "markdown": "summary.md", "junit": "junit.xml", "allure": "allure-results"}
 """The file names :func:`write_run_outputs` uses in its folder."""
 GITHUB_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _SHOWN_UNEXPECTED = 30
@@ -77,6 +77,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--report-link", metavar="URL", help="link the Markdown summary to the HTML report at this URL")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML here")
+    parser.add_argument("--allure-dir", type=Path, metavar="DIR", help="write Allure results into this folder")
     parser.add_argument(
         "--expectations",
         type=Path,
@@ -162,6 +163,10 @@ def run_report(args: argparse.Namespace) -> int:
             _print(f"report: {html_path}")
         if args.junit is not None:
             _print(f"junit: {write_junit(result, args.junit, gate=gate)}")
+        if args.allure_dir is not None:
+            from .allure_results import write_allure_results
+
+            _print(f"allure: {write_allure_results(result, args.allure_dir)}")
         if args.markdown == "-":
             sys.stdout.write(render_markdown(result, gate=gate, report_link=args.report_link))
         elif args.markdown:
@@ -209,13 +214,15 @@ def write_run_outputs(
     html: bool = True,
     markdown: bool = True,
     junit: bool = True,
+    allure: bool = True,
     secrets: Iterable[str] = (),
     gate: GateResult | None = None,
 ) -> dict[str, Path]:
     """Write the reports of a run that just ended into ``out_dir``; return them by kind.
 
     ``result_json`` is :meth:`CampaignResult.to_json` (or a results file's content); the files are
-    ``report.html``, ``summary.md`` and ``junit.xml`` (:data:`RUN_OUTPUTS`), each only when asked.
+    ``report.html``, ``summary.md``, ``junit.xml`` and the ``allure-results`` folder (:data:`RUN_OUTPUTS`), each
+    only when asked.
     ``secrets`` are literal values to redact everywhere (a configuration's client secret, a static token),
     on top of the environment's. ``gate`` (the expectations gate's verdict on this run) is shown in each.
 
@@ -235,6 +242,10 @@ def write_run_outputs(
             )
         if junit:
             written["junit"] = write_junit(result, folder / RUN_OUTPUTS["junit"], gate=gate, secrets=secrets)
+        if allure:
+            from .allure_results import write_allure_results
+
+            written["allure"] = write_allure_results(result, folder / RUN_OUTPUTS["allure"], secrets=secrets)
     except OSError as exc:
         raise ConfigError(f"cannot write the reports in {folder}: {exc.strerror or exc}") from exc
     return written

@@ -113,8 +113,12 @@ def test_write_run_outputs(failing_results: CampaignResult, tmp_path: Path) -> N
         "html": "report.html",
         "markdown": "summary.md",
         "junit": "junit.xml",
+        "allure": "allure-results",
     }
-    assert all(path.stat().st_size > 0 for path in written.values())
-    only = write_run_outputs(campaign([case("a.ok")]).to_json(), tmp_path / "other", html=False, junit=False)
+    assert all(path.stat().st_size > 0 for path in written.values() if path.is_file())
+    assert any(written["allure"].glob("*-result.json"))
+    only = write_run_outputs(
+        campaign([case("a.ok")]).to_json(), tmp_path / "other", html=False, junit=False, allure=False
+    )
     assert list(only) == ["markdown"]
     assert "Full report" not in only["markdown"].read_text(encoding="utf-8")

@@ -76,7 +76,7 @@ def test_no_output_contains_a_planted_secret(tmp_path: Path, monkeypatch: pytest
     result = _planted()
     out = tmp_path / "out"
     written = write_run_outputs(result.to_json(), out)
-    assert set(written) == {"html", "markdown", "junit"}
+    assert set(written) == {"html", "markdown", "junit", "allure"}
     write_compare([("a.json", result), ("b.json", result)], out / "compare.html")
     update_expectations(result, out / "expectations.yaml", known_clauses=["FADE-FIRST"])
     assert _scan(out) == []
@@ -89,5 +89,5 @@ def test_literal_secrets_passed_by_the_caller_are_removed_too(tmp_path: Path) ->
     result = campaign([leaky])
     write_run_outputs(result.to_json(), tmp_path, secrets=["plain-config-secret-1234"])
     write_junit(result, tmp_path / "again.xml", secrets=["plain-config-secret-1234"])
-    for path in tmp_path.iterdir():
+    for path in (p for p in tmp_path.rglob("*") if p.is_file()):
         assert "plain-config-secret-1234" not in path.read_text(encoding="utf-8"), path.name
