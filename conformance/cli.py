@@ -192,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="one report comparing results files, differences first")
     add_compare_arguments(compare)
 
+    from .fuzz.commands import add_fuzz_arguments, run_fuzz
+    from .mutation.selftest import add_selftest_arguments, run_selftest
+
+    selftest = commands.add_parser("selftest", help="the corpus against the reference and every mutant server")
+    add_selftest_arguments(selftest)
+    selftest.set_defaults(handler=run_selftest)
+
+    fuzz = commands.add_parser("fuzz", help="differential fuzzing against a target; a mismatch becomes a YAML case")
+    add_fuzz_arguments(fuzz)
+    fuzz.set_defaults(handler=run_fuzz)
+
     serve = commands.add_parser("serve", help="run the reference server in the foreground")
     add_serve_arguments(serve)
     serve.set_defaults(handler=_serve)
